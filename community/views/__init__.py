@@ -1,0 +1,1 @@
+"""Views, one module per sub-domain (community.views.accounts, ...)."""
