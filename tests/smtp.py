@@ -28,17 +28,22 @@ class _CollectingHandler:
 
 class SMTPSink:
     """Collects every message it receives. `fail_after=N` answers 451 from the
-    (N+1)th message on, until `recover()` is called, to test failures mid-run."""
+    (N+1)th message on, until `recover()` is called, to test failures mid-run.
+    `reject=("a@example.org", ...)` answers 554 to messages for those addresses
+    once their data is in (as a server's content filter does)."""
 
-    def __init__(self, host="127.0.0.1", fail_after=None):
+    def __init__(self, host="127.0.0.1", fail_after=None, reject=()):
         self.host = host
         self.port = free_port(host)
         self.fail_after = fail_after
+        self.reject = {address.lower() for address in reject}
         self.envelopes = []
         self._lock = threading.Lock()
         self._controller = Controller(_CollectingHandler(self), hostname=host, port=self.port)
 
     def accept(self, envelope):
+        if any(rcpt.lower() in self.reject for rcpt in envelope.rcpt_tos):
+            return "554 Message rejected"
         with self._lock:
             if self.fail_after is not None and len(self.envelopes) >= self.fail_after:
                 return "451 Temporary failure, try again later"

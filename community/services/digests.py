@@ -5,18 +5,15 @@ weekly-2026-W48) and have no sent-log row for it, builds each one's digest from
 the registered sections, and sends in batches over one SMTP connection per
 batch. Each message is claimed and sent in its own short transaction: the
 sent-log row is inserted first (its unique key stops any other run from taking
-the same subscriber), the message goes to the server, and the row commits only
-once the server accepted it. A worker killed mid-run therefore leaves no row
-for a message it had not handed over (the next run sends it) and a committed
-row for every one it had, except in the instant between the server's "250"
-and our commit; such a rare duplicate carries the same Message-ID, so mail
-programs recognise it.
+the same subscriber), the message goes to the server all but its final dot,
+the row commits, and only then does the dot release the message
+(`digest_delivery`). A worker killed mid-run therefore leaves no row for a
+message the server has not taken (the next run sends it) and a committed row
+for every one it has.
 
 The run is not one transaction on purpose: holding a transaction open while
 talking to a mail server for minutes would block every other writer."""
 
-import contextlib
-import smtplib
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -28,7 +25,6 @@ from urllib.parse import quote
 from django.apps import apps
 from django.conf import settings
 from django.core.mail import get_connection
-from django.core.mail.message import sanitize_address
 from django.db import IntegrityError, transaction
 from django.db.models import Max, OuterRef, Subquery
 from django.urls import reverse
@@ -41,12 +37,12 @@ from django.utils.translation import gettext_lazy as _l
 from community import digests as registry
 from community.emails import build_email, render_templated_email, stable_message_id
 from community.models.newsletter import DigestSendLog, Frequency, Subscriber
+from community.services.digest_delivery import Deliverer, DeliveryStopped
 from community.tokens import preferences_token
 
 # A digest never reaches further back than this, even after a long pause.
 LONGEST_WINDOW = timedelta(days=31)
 FIRST_WINDOW = {Frequency.WEEKLY: timedelta(days=7), Frequency.DAILY: timedelta(days=1)}
-PERMANENT_SMTP_CODES = range(500, 600)
 
 
 def period_key(frequency, now=None):
@@ -345,10 +341,6 @@ def _replace_all(value, replacements):
 # --- Sending ----------------------------------------------------------------------
 
 
-class DeliveryStopped(Exception):
-    """The mail server kept refusing; the run stopped cleanly."""
-
-
 @dataclass
 class RunSummary:
     frequency: str
@@ -370,47 +362,6 @@ def _batches(iterable, size):
     iterator = iter(iterable)
     while batch := list(islice(iterator, size)):
         yield batch
-
-
-class _Deliverer:
-    """Sends over one connection, retrying temporary failures with growing waits."""
-
-    def __init__(self, connection, retries, backoff):
-        self.connection = connection
-        self.from_address = sanitize_address(settings.DEFAULT_FROM_EMAIL, settings.DEFAULT_CHARSET)
-        self.retries = retries
-        self.backoff = backoff
-
-    def send(self, outgoing):
-        """True if accepted, False if the address was refused for good; raises DeliveryStopped."""
-        for attempt in range(self.retries + 1):
-            try:
-                self._send_once(outgoing)
-                return True
-            except smtplib.SMTPRecipientsRefused as exc:
-                codes = [code for code, _msg in exc.recipients.values()]
-                if all(code in PERMANENT_SMTP_CODES for code in codes):
-                    return False
-                error = exc
-            except (smtplib.SMTPException, OSError) as exc:
-                error = exc
-            if attempt < self.retries:
-                time.sleep(self.backoff * 2**attempt)
-                self._reconnect()
-        raise DeliveryStopped(str(error)) from error
-
-    def _send_once(self, outgoing):
-        if outgoing.raw:
-            # Django opened this smtplib connection (host, TLS, login from settings).
-            self.connection.connection.sendmail(self.from_address, [outgoing.to], outgoing.raw)
-        else:
-            self.connection.send_messages([outgoing.message])
-
-    def _reconnect(self):
-        # A dead connection may fail to close; a new one is opened either way.
-        with contextlib.suppress(Exception):
-            self.connection.close()
-        self.connection.open()
 
 
 def send_due_digests(
@@ -458,12 +409,11 @@ def _send_batch(digests, renderer, period, summary, retries, backoff):
     if not digests:
         return
     connection = get_connection(fail_silently=False)
+    deliverer = Deliverer(connection, retries, backoff)
     try:
         connection.open()
-        deliverer = _Deliverer(connection, retries, backoff)
-        fast = isinstance(getattr(connection, "connection", None), smtplib.SMTP)
         for digest in digests:
-            outcome = _claim_and_send(deliverer, renderer.outgoing(digest, fast=fast), period)
+            outcome = _claim_and_send(deliverer, renderer.outgoing(digest, fast=deliverer.is_smtp), period)
             summary.sent += outcome == "sent"
             summary.refused += outcome == "refused"
     except DeliveryStopped as exc:
@@ -471,8 +421,7 @@ def _send_batch(digests, renderer, period, summary, retries, backoff):
     except OSError as exc:  # could not even connect
         summary.stopped = _("Could not reach the mail server (%(error)s).") % {"error": exc}
     finally:
-        with contextlib.suppress(Exception):  # closing a broken connection is best effort
-            connection.close()
+        deliverer.close()
 
 
 def _fast_commit():
@@ -489,25 +438,47 @@ def _fast_commit():
 
 
 def _claim_and_send(deliverer, outgoing, period):
-    """Insert the sent-log row, send, and commit only if the server accepted.
+    """Claim the subscriber with a sent-log row, hand the message over all but its
+    final dot, commit the claim, then release the message (digest_delivery says why).
 
     The uncommitted row holds the (subscriber, period) key: another run that
     reaches the same subscriber waits for our commit and then skips them."""
     try:
         with transaction.atomic():
             _fast_commit()
-            DigestSendLog.objects.create(
+            claim = DigestSendLog.objects.create(
                 subscriber_id=outgoing.subscriber_pk,
                 period=period,
                 message_id=outgoing.message_id,
                 item_count=outgoing.item_count,
             )
-            if deliverer.send(outgoing):  # DeliveryStopped rolls the claim back
-                return "sent"
-            transaction.set_rollback(True)  # refused for good: no row, counted as refused
-            return "refused"
+            if not deliverer.prepare(outgoing):  # DeliveryStopped rolls the claim back
+                transaction.set_rollback(True)  # refused for good: no row, counted as refused
+                return "refused"
     except IntegrityError:
         return "taken"  # another run sent it (or is sending it) already
+    released = deliverer.release()
+    if released == "accepted":
+        return "sent"
+    if released == "refused":
+        claim.delete()
+        return "refused"
+    return _send_again(deliverer, outgoing, claim)
+
+
+def _send_again(deliverer, outgoing, claim):
+    """The server did not take the final dot. The committed claim keeps other runs
+    away while we retry the whole message; if it cannot go, the claim goes, so the
+    next run sends it."""
+    try:
+        sent = deliverer.send(outgoing)
+    except DeliveryStopped:
+        claim.delete()
+        raise
+    if not sent:
+        claim.delete()
+        return "refused"
+    return "sent"
 
 
 def send_test_digest(subscriber, to_email, *, frequency=Frequency.WEEKLY):

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from community.models import DigestSendLog, Subscriber
 from community.services import digests
+from community.services.digest_delivery import Deliverer
 from community.services.digests import period_key, send_due_digests
 from tests.factories import ArticleFactory, SubscriberFactory
 from tests.smtp import SMTPSink
@@ -33,37 +34,76 @@ class WorkerKilled(BaseException):
     """Stands in for the process dying: not an Exception, so nothing in the run catches it."""
 
 
-def test_worker_dying_mid_batch_then_a_second_run_gives_everyone_exactly_one(settings, new_article, monkeypatch):
-    """Killed while handing over the 8th message of a 20-message batch: 7 rows are
-    committed, the 8th claim is rolled back, and the second run sends the other 13."""
-    SubscriberFactory.create_batch(20)
-    real_send_once = digests._Deliverer._send_once
+def _dies_on_the_eighth(real_method):
     calls = Counter()
 
-    def dies_on_the_eighth(self, outgoing):
+    def wrapper(self, *args):
+        result = real_method(self, *args)
         calls["n"] += 1
         if calls["n"] == 8:
             raise WorkerKilled
-        return real_send_once(self, outgoing)
+        return result
 
-    with SMTPSink() as sink:
-        _use_sink(settings, sink)
-        monkeypatch.setattr(digests._Deliverer, "_send_once", dies_on_the_eighth)
-        with pytest.raises(WorkerKilled):
-            send_due_digests("weekly", batch_size=20)
-        assert len(sink.messages) == 7
-        assert DigestSendLog.objects.count() == 7  # one row per accepted message, none for the 8th
+    return wrapper
 
-        monkeypatch.setattr(digests._Deliverer, "_send_once", real_send_once)
-        summary = send_due_digests("weekly", batch_size=20)
-        received = Counter(message["To"] for message in sink.messages)
-        message_ids = Counter(message["Message-ID"] for message in sink.messages)
 
-    assert summary.sent == 13
+def _everyone_got_exactly_one(sink):
+    received = Counter(message["To"] for message in sink.messages)
+    message_ids = Counter(message["Message-ID"] for message in sink.messages)
     assert set(received) == set(Subscriber.objects.values_list("email", flat=True))
     assert set(received.values()) == {1}
     assert set(message_ids.values()) == {1}
-    assert DigestSendLog.objects.count() == 20
+    assert DigestSendLog.objects.count() == Subscriber.objects.count()
+
+
+def test_killed_with_the_8th_message_handed_over_but_its_final_dot_unsent(settings, new_article, monkeypatch):
+    """The 8th message's data is on the wire and its claim not yet committed when the
+    worker dies: the claim rolls back, the server throws the unfinished message away,
+    and the second run sends the other 13."""
+    SubscriberFactory.create_batch(20)
+    with SMTPSink() as sink:
+        _use_sink(settings, sink)
+        monkeypatch.setattr(Deliverer, "prepare", _dies_on_the_eighth(Deliverer.prepare))
+        with pytest.raises(WorkerKilled):
+            send_due_digests("weekly", batch_size=20)
+        assert DigestSendLog.objects.count() == 7  # one row per accepted message, none for the 8th
+        assert len(sink.messages) == 7
+
+        monkeypatch.undo()
+        summary = send_due_digests("weekly", batch_size=20)
+        assert summary.sent == 13
+        _everyone_got_exactly_one(sink)
+
+
+def test_killed_right_after_the_8th_final_dot(settings, new_article, monkeypatch):
+    """Past the final dot the message is the server's and its claim is committed:
+    the second run leaves that subscriber alone and sends the other 12."""
+    SubscriberFactory.create_batch(20)
+    with SMTPSink() as sink:
+        _use_sink(settings, sink)
+        monkeypatch.setattr(Deliverer, "release", _dies_on_the_eighth(Deliverer.release))
+        with pytest.raises(WorkerKilled):
+            send_due_digests("weekly", batch_size=20)
+        assert DigestSendLog.objects.count() == 8
+        sink.wait_for(8)
+
+        monkeypatch.undo()
+        summary = send_due_digests("weekly", batch_size=20)
+        assert summary.sent == 12
+        _everyone_got_exactly_one(sink)
+
+
+def test_message_refused_at_its_final_dot_gives_back_its_claim(settings, new_article):
+    """A 554 after the data (a content filter, say): that subscriber is counted as
+    refused and keeps no sent-log row, so a later run may try again; the rest go."""
+    refused, *others = SubscriberFactory.create_batch(3)
+    with SMTPSink(reject=[refused.email]) as sink:
+        _use_sink(settings, sink)
+        summary = send_due_digests("weekly")
+        recipients = sorted(message["To"] for message in sink.messages)
+    assert (summary.sent, summary.refused, summary.stopped) == (2, 1, "")
+    assert recipients == sorted(s.email for s in others)
+    assert not DigestSendLog.objects.filter(subscriber=refused).exists()
 
 
 def test_a_subscriber_claimed_by_another_run_is_skipped(settings, new_article):
@@ -77,7 +117,7 @@ def test_a_subscriber_claimed_by_another_run_is_skipped(settings, new_article):
         renderer = digests.DigestRenderer(run.period)
         connection = get_connection()
         connection.open()
-        deliverer = digests._Deliverer(connection, retries=0, backoff=0)
+        deliverer = Deliverer(connection, retries=0, backoff=0)
         subscriber = digests.due_subscribers("weekly", period).get(pk=free.pk)
         outcomes = [
             digests._claim_and_send(deliverer, renderer.outgoing(run.build(s)), period)
