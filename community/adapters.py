@@ -1,11 +1,17 @@
-"""allauth adapters: every new account gets its profile, however it was made."""
+"""allauth adapters: every new account gets its profile, however it was made,
+and every account e-mail wears the same layout and footer as the site's own."""
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
+from django.conf import settings
+from django.core.mail import EmailMessage
 from django.http import Http404
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 
+from community.emails import build_email
 from community.services.accounts import ensure_profile
 
 
@@ -18,6 +24,37 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_signup_redirect_url(self, request):
         return reverse("community:settings-profile")
+
+    def render_mail(self, template_prefix, email, context, headers=None):
+        """Build an account e-mail the way community/emails.py builds the site's own.
+
+        allauth's templates are `<prefix>_subject.txt`, `<prefix>_message.txt` and,
+        when it exists, `<prefix>_message.html` (ours are in templates/account/email/).
+        The HTML is a fragment placed inside community/emails/_layout.html, and both
+        bodies get the shared footer, so account e-mails look like every other e-mail
+        from the site. allauth's own two-factor and connected-account e-mails have no
+        HTML template and stay text only."""
+        request = context.get("request")
+        context = {
+            **context,
+            "site_name": "Myeloma Forum",
+            "site_url": settings.SITE_URL,
+            "postal_address": settings.FORUM_POSTAL_ADDRESS,
+        }
+        subject = " ".join(render_to_string(f"{template_prefix}_subject.txt", context, request).split())
+        subject = self.format_email_subject(subject)
+        text = render_to_string(f"{template_prefix}_message.txt", context, request).strip()
+        footer = render_to_string("community/emails/_footer.txt", context).strip()
+        text = f"{text}\n\n-- \n{footer}\n"
+        to = [email] if isinstance(email, str) else list(email)
+        try:
+            fragment_template = get_template(f"{template_prefix}_message.html")
+        except TemplateDoesNotExist:
+            return EmailMessage(subject, text, self.get_from_email(), to, headers=headers)
+        # A rendered template is already marked safe, so the layout does not escape it again.
+        fragment = fragment_template.render(context, request)
+        html = render_to_string("community/emails/_layout.html", {**context, "subject": subject, "body": fragment})
+        return build_email(subject, text, html, to, headers=headers, from_email=self.get_from_email())
 
 
 class ProviderNotConfigured(SocialApp.DoesNotExist, Http404):

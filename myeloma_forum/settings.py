@@ -192,6 +192,8 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_ADAPTER = "community.adapters.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "community.adapters.SocialAccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Myeloma Forum] "
+# Links allauth builds without a request (e.g. from a task) take the scheme of SITE_URL.
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https://") else "http"
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True  # a code by e-mail instead of a password
 ACCOUNT_PREVENT_ENUMERATION = True  # same answer whether an address is known or not
 ACCOUNT_REAUTHENTICATION_REQUIRED = True  # password or e-mail change asks again
