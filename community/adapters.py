@@ -32,8 +32,8 @@ class AccountAdapter(DefaultAccountAdapter):
         when it exists, `<prefix>_message.html` (ours are in templates/account/email/).
         The HTML is a fragment placed inside community/emails/_layout.html, and both
         bodies get the shared footer, so account e-mails look like every other e-mail
-        from the site. allauth's own two-factor and connected-account e-mails have no
-        HTML template and stay text only."""
+        from the site. An e-mail without an HTML template (none today; see
+        templates/account/, mfa/ and socialaccount/email/) goes as text only."""
         request = context.get("request")
         context = {
             **context,

@@ -292,19 +292,22 @@ def test_confirmation_by_code_when_that_setting_is_switched_on(prefix):
     assert "Confirm my address" not in body  # no button when there is no link
 
 
-def test_two_factor_emails_stay_text_only_but_get_the_footer(known):
-    # allauth's own two-factor e-mails have no HTML template (templates/mfa/email/ is not ours):
-    # they must still render through our base texts, with the site's footer.
-    request = RequestFactory().get("/")
-    with allauth_context.request_context(request):
-        message = AccountAdapter(request).render_mail(
-            "mfa/email/totp_activated",
-            KNOWN,
-            {"current_site": Site.objects.get_current(), "timestamp": known.date_joined, "ip": "192.0.2.1"},
-        )
-    assert not getattr(message, "alternatives", [])
-    assert "Not medical advice" in message.body
-    assert "Myeloma Forum" in message.body and "example.com" not in message.body
+@pytest.mark.parametrize(
+    ("prefix", "words"),
+    [
+        ("mfa/email/totp_activated", "switched on"),
+        ("mfa/email/totp_deactivated", "switched off"),
+        ("mfa/email/recovery_codes_generated", "backup codes"),
+        ("socialaccount/email/account_connected", "Facebook account can now be used"),
+        ("socialaccount/email/account_disconnected", "Facebook account can no longer be used"),
+    ],
+)
+def test_two_factor_and_linked_account_notices_have_all_three_parts(known, prefix, words):
+    message = render(prefix, KNOWN, {"timestamp": known.date_joined, "ip": "192.0.2.1", "provider": "Facebook"})
+    subject, text, body = assert_site_email(message, KNOWN)
+    assert words in text and words in body
+    assert "192.0.2.1" in text and "192.0.2.1" in body
+    assert "Not medical advice" in text
 
 
 # ---- display names are escaped in HTML -------------------------------------------------
