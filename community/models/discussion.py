@@ -241,6 +241,11 @@ class Comment(Post):
     parent = models.ForeignKey(
         "self", verbose_name=_("reply to"), on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
     )
+    # The comment the member pressed "reply" on; `parent` is its top-level comment (one level
+    # of replies). Kept so a held reply notifies the right person when a moderator approves it.
+    reply_to = models.ForeignKey(
+        "self", verbose_name=_("in reply to"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     reply_count = models.PositiveIntegerField(_("replies"), default=0)
 
     class Meta:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from community.cache import bump_public_version
 from community.models import Answer, Comment, Follow, Notification, Question, Revision, Thread
+from community.models.discussion import ModerationStatus
 from community.services import moderation, posting
 from community.services.notifications import follower_pairs, merge_recipients, notify
 
@@ -57,13 +58,92 @@ def _public_page_changed(thread):
         bump_public_version()
 
 
-# Lock order for every write that touches several rows: comment, answer, question, thread.
-# Two writers taking the same rows in opposite orders deadlock on PostgreSQL.
+# Lock order for every write that touches several rows: the member's user row (posting
+# and suspending take it first), the review item, then comment, answer, question, thread.
+# Two writers taking the same rows in opposite orders deadlock on PostgreSQL;
+# tests/community/test_discussion_lock_order.py checks every write service against it.
 
 
-def _touch(thread, now, *, comments=0):
-    Question.objects.filter(thread_id=thread.pk).update(last_activity_at=now)
-    Thread.objects.filter(pk=thread.pk).update(comment_count=F("comment_count") + comments, last_activity_at=now)
+# --- counters: they count what readers can see --------------------------------
+#
+# A post counts (thread and answer comments, replies, answers) while it is visible and not
+# removed: a held post counts from its approval, a hidden or removed one stops counting.
+# Each change of state is claimed by one conditional UPDATE of the post's row, and whoever
+# claims it moves the counters, so two racing writers never count a post twice.
+
+
+def _thread_id_of(post):
+    return post.question.thread_id if isinstance(post, Answer) else post.thread_id
+
+
+def _count(post, delta, *, now=None, search=False):
+    """Add `delta` to the counters `post` is part of; with `now`, it has just become news, so
+    last activity moves too; with `search`, the question's search document follows what
+    readers can see. Rows in the global order, after the post's own (which the caller holds)."""
+    question, thread = {}, {}
+    if isinstance(post, Comment):
+        if post.parent_id:
+            Comment.objects.filter(pk=post.parent_id).update(reply_count=F("reply_count") + delta)
+        if post.answer_id:
+            Answer.objects.filter(pk=post.answer_id).update(comment_count=F("comment_count") + delta)
+        thread["comment_count"] = F("comment_count") + delta
+    elif isinstance(post, Answer):
+        question["answer_count"] = F("answer_count") + delta
+    if now is not None:
+        question["last_activity_at"] = thread["last_activity_at"] = now
+    is_answer = isinstance(post, Answer)
+    questions = Question.objects.filter(**({"pk": post.question_id} if is_answer else {"thread_id": post.thread_id}))
+    if question:
+        questions.update(**question)
+    if search and not isinstance(post, Question) and connection.vendor == "postgresql":
+        question_id = post.question_id if is_answer else questions.values_list("pk", flat=True).first()
+        if question_id is not None:  # before the thread: the question's row comes first
+            refresh_search_document(question_id)
+    if thread:
+        Thread.objects.filter(pk=_thread_id_of(post)).update(**thread)
+
+
+def _is_visible_now(post):
+    """Read under the row lock our own UPDATE took, so a concurrent decision is either
+    committed (and seen) or waits for us."""
+    return type(post).objects.filter(pk=post.pk, moderation_status=ModerationStatus.VISIBLE).exists()
+
+
+def _announce(post):
+    """The notifications posting sends, for a post readers can now see (never the actor)."""
+    if isinstance(post, Answer):
+        question = post.question
+        recipients = merge_recipients((question.author_id, Notification.Kind.ANSWER), *follower_pairs(question.thread))
+        notify(recipients, thread=question.thread, actor=post.author, anonymous=False, url=post.get_absolute_url())
+    elif isinstance(post, Comment):
+        thread = post.thread
+        recipients = _comment_recipients(thread, post.reply_to or post.parent, post.answer)
+        notify(recipients, thread=thread, actor=post.author, anonymous=False, url=f"{thread.url}#comment-{post.pk}")
+
+
+@transaction.atomic
+def post_moderated(post, status, *, announce=False):
+    """A moderator made `post` visible or hidden (community.services.moderation calls this,
+    holding the post's review item). The counters follow what readers can see. `announce`:
+    readers never saw the post (it was held), so last activity moves and the notifications
+    posting held back go out, after the commit, unless its author deleted it meanwhile.
+    Returns False when the post already had that status."""
+    model = type(post)
+    # The post's row first (it comes first in the order): an author's delete now waits for us.
+    row = model.objects.select_for_update().values_list("moderation_status", "removed_at")
+    old, post.removed_at = row.get(pk=post.pk)
+    post.moderation_status = old
+    if old == status or not model.objects.filter(pk=post.pk, moderation_status=old).update(moderation_status=status):
+        return False  # already so: a double press, or another moderator came first
+    post.moderation_status = status
+    if post.removed_at is None and ModerationStatus.VISIBLE in (old, status):
+        shown = status == ModerationStatus.VISIBLE
+        _count(post, 1 if shown else -1, now=timezone.now() if shown and announce else None, search=True)
+        if shown and announce:
+            _announce(post)
+        if isinstance(post, Comment):
+            _public_page_changed(post.thread)
+    return True
 
 
 def _require_author(post, member):
@@ -163,11 +243,9 @@ def answer_create(*, author, question, body, enforce_limits=True):
         author=author, question=question, body=body.strip(), body_html=posting.render_post(author, body),
         created_at=now, moderation_status=screening.status,
     )  # fmt: skip
-    Question.objects.filter(pk=question.pk).update(answer_count=F("answer_count") + 1)
-    _touch(question.thread, now)
-    recipients = merge_recipients((question.author_id, Notification.Kind.ANSWER), *follower_pairs(question.thread))
-    if not screening.is_held:  # nobody hears about a post they cannot see yet
-        notify(recipients, thread=question.thread, actor=author, anonymous=False, url=answer.get_absolute_url())
+    if not screening.is_held:  # a held answer counts and notifies when a moderator approves it
+        _count(answer, 1, now=now)
+        _announce(answer)
     refresh_search_document(question.pk)
     moderation.post_screened(answer, screening)
     return answer
@@ -188,7 +266,8 @@ def answer_remove(*, answer, member):
     _require_author(answer, member)
     if not _mark_removed(answer):
         return answer  # removed already (a second press): the counters were updated once
-    Question.objects.filter(pk=answer.question_id).update(answer_count=F("answer_count") - 1)
+    if _is_visible_now(answer):  # a held or hidden answer never counted
+        _count(answer, -1)
     Question.objects.filter(pk=answer.question_id, accepted_answer=answer).update(accepted_answer=None)
     refresh_search_document(answer.question_id)
     return answer
@@ -249,17 +328,12 @@ def comment_create(*, author, thread, body, parent=None, answer=None, enforce_li
     screening = moderation.screen_new_post(author, body, holds=enforce_limits)
     now = timezone.now()
     comment = Comment.objects.create(
-        author=author, thread=thread, parent=top, answer=answer, body=body.strip(),
+        author=author, thread=thread, parent=top, reply_to=parent, answer=answer, body=body.strip(),
         body_html=posting.render_post(author, body), created_at=now, moderation_status=screening.status,
     )  # fmt: skip
-    if top is not None:
-        Comment.objects.filter(pk=top.pk).update(reply_count=F("reply_count") + 1)
-    if answer is not None:
-        Answer.objects.filter(pk=answer.pk).update(comment_count=F("comment_count") + 1)
-    _touch(thread, now, comments=1)
-    recipients = _comment_recipients(thread, parent, answer)
-    if not screening.is_held:  # nobody hears about a post they cannot see yet
-        notify(recipients, thread=thread, actor=author, anonymous=False, url=f"{thread.url}#comment-{comment.pk}")
+    if not screening.is_held:  # a held comment counts and notifies when a moderator approves it
+        _count(comment, 1, now=now)
+        _announce(comment)
     moderation.post_screened(comment, screening)
     if thread.kind == Thread.Kind.QUESTION:
         refresh_search_document(Question.objects.values_list("pk", flat=True).get(thread_id=thread.pk))
@@ -285,9 +359,8 @@ def comment_remove(*, comment, member):
     _require_author(comment, member)
     if not _mark_removed(comment):
         return comment  # removed already (a second press): the counters were updated once
-    if comment.answer_id:
-        Answer.objects.filter(pk=comment.answer_id).update(comment_count=F("comment_count") - 1)
-    Thread.objects.filter(pk=comment.thread_id).update(comment_count=F("comment_count") - 1)
+    if _is_visible_now(comment):  # a held or hidden comment never counted
+        _count(comment, -1)
     _public_page_changed(comment.thread)
     return comment
 

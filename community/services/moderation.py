@@ -233,6 +233,23 @@ def _set_post(post, **fields):
         setattr(post, name, value)
 
 
+def _set_visibility(post, status, *, announce=False):
+    """Show or hide the post; the discussion service keeps the counters (and, for a post
+    readers never saw, last activity and the held-back notifications) in step."""
+    from community.services import discussion  # it imports this module
+
+    return discussion.post_moderated(post, status, announce=announce)
+
+
+def _waiting_since_posted(item):
+    """True while readers have never seen the item's post: held when it was posted and not
+    approved since (still held, or hidden straight from the queue)."""
+    if item.hold_reason not in (HoldReason.NEW_MEMBER, HoldReason.HOLD_WORD):
+        return False
+    approvals = AuditLogEntry.objects.filter(object_type="reviewitem", object_id=str(item.pk))
+    return not approvals.filter(action=AuditAction.APPROVE).exists()
+
+
 # --- crisis alert e-mail ---------------------------------------------------------------
 
 
@@ -276,14 +293,17 @@ def _locked(item):
 
 @transaction.atomic
 def item_keep(*, item, moderator, reason=""):
-    """Keep the post (approve it when it was held); reporters hear it was kept."""
+    """Keep the post (approve it when it was held); reporters hear it was kept. Approving
+    counts the post and sends the notifications its posting held back, once."""
     _require_moderator(moderator)
     item = _locked(item)
-    was_held = item.post.moderation_status == "held"
-    _set_post(item.post, moderation_status="visible")
+    approving = _waiting_since_posted(item)
+    shown = _set_visibility(item.post, "visible", announce=approving)
+    if not shown and item.status in (ReviewItem.Status.APPROVED, ReviewItem.Status.KEPT):
+        return item  # decided already: a double press, or two moderators at once
     status, action = (
         (ReviewItem.Status.APPROVED, AuditAction.APPROVE)
-        if was_held
+        if approving
         else (ReviewItem.Status.KEPT, AuditAction.REPORT_KEEP)
     )
     _decide(item, moderator, status, action, reason=reason)
@@ -296,7 +316,7 @@ def item_hide(*, item, moderator, reason=""):
     """Hide the post: members see "removed by a moderator" in its place."""
     _require_moderator(moderator)
     item = _locked(item)
-    _set_post(item.post, moderation_status="hidden")
+    _set_visibility(item.post, "hidden")
     _decide(item, moderator, ReviewItem.Status.HIDDEN, AuditAction.HIDE, reason=reason)
     tell_reporters(item, removed=True)
     return item
@@ -306,8 +326,11 @@ def item_hide(*, item, moderator, reason=""):
 def item_delete_spam(*, item, moderator, reason=""):
     """Hide the post as spam and suspend its author (permanently by default)."""
     _require_moderator(moderator)
+    # The author's row first, as posting takes it (posting.one_post_at_a_time): taking the
+    # post's rows and then the author's deadlocked with the author posting at that moment.
+    list(User.objects.select_for_update().filter(pk=item.post.author_id).values_list("pk", flat=True))
     item = _locked(item)
-    _set_post(item.post, moderation_status="hidden")
+    _set_visibility(item.post, "hidden")
     _decide(item, moderator, ReviewItem.Status.SPAM, AuditAction.SPAM, reason=reason)
     author = item.post.author
     if author is not None and not author.is_staff:

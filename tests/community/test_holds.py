@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from community.models import HoldReason, Question, ReviewItem, WordListEntry
 from community.services import moderation
+from tests.community.discussion_helpers import ask
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -93,3 +94,24 @@ def test_hold_word_holds_a_post_from_an_established_member(settings):
 def test_staff_posts_are_never_held():
     question = ask_through_the_site(signed_in(UserFactory(is_staff=True)), "A note from the team")
     assert question.moderation_status == "visible"
+
+
+def test_pages_count_only_what_readers_see(moderator):
+    """While a newcomer's answer and comment wait, other members read "0 answers" and
+    "0 comments"; the counts rise when a moderator approves them."""
+    question = ask(UserFactory(), title="What helped with neuropathy from Velcade?")
+    newcomer = signed_in(UserFactory())
+    for url, body in [
+        (reverse("community:answer-create", args=[question.pk]), "Warm socks and B vitamins, ask first."),
+        (reverse("community:comment-create", args=[question.thread_id]), "Following, same problem here."),
+    ]:
+        assert newcomer.post(url, {"body": body, "website": ""}).status_code == 302
+    assert ReviewItem.objects.held().count() == 2
+    reader = signed_in(UserFactory())
+    page = reader.get(question.get_absolute_url()).content.decode()
+    assert "0 answers" in page and "0 comments" in page
+
+    for item in ReviewItem.objects.held():
+        moderation.item_keep(item=item, moderator=moderator)
+    page = reader.get(question.get_absolute_url()).content.decode()
+    assert "1 answer<" in page and "1 comment<" in page
