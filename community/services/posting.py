@@ -67,16 +67,22 @@ def one_post_at_a_time(user):
     """Lock the author's row until the post's transaction ends, so a double press of "Post"
     (or a retry while the first request still runs) cannot pass the duplicate check twice:
     under PostgreSQL's READ COMMITTED both would see no earlier copy (found by
-    tools/security/load_faults.py). SQLite's IMMEDIATE transactions already serialise."""
+    tools/security/load_faults.py). SQLite's IMMEDIATE transactions already serialise.
+
+    The member's row comes first in every write that takes it (see the lock order in
+    discussion.py), and a suspension decided while we waited for it is read fresh here."""
     if transaction.get_connection().in_atomic_block:
-        list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+        locked = get_user_model().objects.select_for_update().filter(pk=user.pk)
+        for fresh in locked.values("suspended_until", "suspension_reason"):
+            user.suspended_until, user.suspension_reason = fresh["suspended_until"], fresh["suspension_reason"]
 
 
 def guard(model, user, body, *, enforce_limits=True):
     """Every check a new post passes before anything is saved."""
-    check_may_post(user)
     if enforce_limits:
         one_post_at_a_time(user)
+    check_may_post(user)
+    if enforce_limits:
         check_not_duplicate(model, user, body)
         check_rate_limit(user)
 
