@@ -20,7 +20,7 @@ from operator import and_, or_
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -146,16 +146,17 @@ class QuestionSource:
     label = _("Question")
 
     def _rows(self, query, terms, limit):
-        from community.models import Question
+        from community.models import Answer, Question
 
-        base = Question.objects.visible().prefetch_related("answers")
+        # Only answers readers can see: never a held or hidden one's text in a snippet.
+        answers = Prefetch("answers", queryset=Answer.objects.visible(), to_attr="readable_answers")
+        base = Question.objects.visible().prefetch_related(answers)
         if is_postgres():
             q = pg_query(query)
             return list(
                 base.filter(search_vector=q).annotate(rank=SearchRank(F("search_vector"), q)).order_by("-rank")[:limit]
             )
-        fields = ["title", "body", "answers__body", "thread__comments__body"]
-        rows = list(base.filter(text_filter(terms, fields)).distinct()[: limit * 3])
+        rows = list(base.filter(reduce(and_, [_question_matches(term) for term in terms]))[: limit * 3])
         for row in rows:
             row.rank = python_rank(terms, [(row.title, "A"), (row.body, "B")]) + 0.01
         return rows
@@ -168,9 +169,19 @@ class QuestionSource:
         return sorted((self._hit(row, terms) for row in rows), key=lambda h: -h.rank)[:limit]
 
     def _hit(self, row, terms):
-        texts = [row.body] + [a.body for a in row.answers.all() if a.removed_at is None]
+        texts = [row.body] + [a.body for a in row.readable_answers]
         text = next((t for t in texts if any(term in t.lower() for term in terms)), row.body)
         return SearchHit(str(self.label), row.title, row.get_absolute_url(), highlight(text, terms), row.rank)
+
+
+def _question_matches(term):
+    """SQLite fallback: `term` in the question or in an answer or comment readers can see
+    (PostgreSQL's search document is built from visible posts only, in discussion.py)."""
+    from community.models import Answer, Comment
+
+    in_answers = Answer.objects.visible().filter(question=OuterRef("pk"), body__icontains=term)
+    in_comments = Comment.objects.visible().filter(thread=OuterRef("thread"), body__icontains=term)
+    return Q(title__icontains=term) | Q(body__icontains=term) | Exists(in_answers) | Exists(in_comments)
 
 
 def comment_source():

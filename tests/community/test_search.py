@@ -90,3 +90,31 @@ def test_empty_or_symbol_query_returns_nothing(client):
     assert search("  ", user=UserFactory()) == []
     assert search("!!", user=UserFactory()) == []
     assert client.get(reverse("community:search") + "?q=%25%25").status_code == 200
+
+
+@pytest.fixture
+def held_and_hidden_answers(settings, django_capture_on_commit_callbacks):
+    """A question with an answer waiting for a moderator and one hidden by a moderator,
+    each with words that appear nowhere else."""
+    from community.models import Answer
+    from community.services.discussion import post_moderated
+
+    question = ask(UserFactory(), title="Nausea on the second cycle", body="Anything that settles it?")
+    settings.FORUM_NEW_MEMBER_HOLD_POSTS = 2
+    held = answer(UserFactory(), question, body="Waiting words: ginger biscuits helped me.", enforce_limits=True)
+    settings.FORUM_NEW_MEMBER_HOLD_POSTS = 0
+    hidden = answer(UserFactory(), question, body="Moderated words: nausea cure in my shop.")
+    with django_capture_on_commit_callbacks(execute=True):
+        post_moderated(hidden, "hidden")
+    assert Answer.objects.get(pk=held.pk).moderation_status == "held"
+    assert Answer.objects.get(pk=hidden.pk).moderation_status == "hidden"
+    return question
+
+
+def test_held_and_hidden_answers_neither_find_nor_show(held_and_hidden_answers):
+    """Their words find nothing, and a hit found by the title never shows their text."""
+    member = UserFactory()
+    assert search("ginger", user=member) == []
+    hits = search("nausea", user=member)
+    assert [h.title for h in hits] == ["Nausea on the second cycle"]
+    assert "shop" not in hits[0].snippet and "cure" not in hits[0].snippet
