@@ -281,6 +281,8 @@ def answer_accept(*, answer, member):
         raise PermissionDenied(_("Only the person who asked can choose the most helpful answer."))
     if answer.is_removed:
         raise posting.PostingRefused(_("This answer has been removed."))
+    if answer.is_held or answer.is_hidden_by_moderator:  # only a crafted request gets here
+        raise posting.PostingRefused(_("This answer is not shown to others, so it cannot be chosen."))
     if question.accepted_answer_id == answer.pk:
         return question
     question.accepted_answer = answer

@@ -114,6 +114,20 @@ def test_only_asker_accepts_and_accepted_is_single():
     assert Notification.objects.filter(recipient=h2, kind="accepted").exists()
 
 
+@pytest.mark.parametrize("status", ["held", "hidden"])
+def test_an_answer_others_cannot_see_cannot_be_chosen(status):
+    """Held or hidden answers are not on the asker's page; a crafted request is refused."""
+    asker = UserFactory()
+    question = ask(asker)
+    unseen = answer(UserFactory(), question, body="Not shown to others.")
+    Answer.objects.filter(pk=unseen.pk).update(moderation_status=status)
+    unseen.refresh_from_db()
+    with pytest.raises(PostingRefused, match="not shown to others"):
+        discussion.answer_accept(answer=unseen, member=asker)
+    question.refresh_from_db()
+    assert question.accepted_answer_id is None
+
+
 def test_duplicate_post_refused():
     """The same text twice within a minute is refused with a plain message."""
     a = UserFactory()
