@@ -77,6 +77,7 @@ class ReviewItem(models.Model):
         APPROVED = "approved", _("Approved")
         HIDDEN = "hidden", _("Hidden")
         SPAM = "spam", _("Deleted as spam")
+        WITHDRAWN = "withdrawn", _("Deleted by its author while waiting")
 
     OPEN_STATUSES = (Status.OPEN, Status.ESCALATED)
 

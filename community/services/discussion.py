@@ -222,6 +222,8 @@ def _mark_removed(post):
 def question_remove(*, question, member):
     """Soft delete: the answers stay readable under "question removed"."""
     _require_author(question, member)
+    if question.is_held:
+        moderation.withdraw_if_waiting(question)
     question.removed_at = timezone.now()
     question.save(update_fields=["removed_at"])
     refresh_search_document(question.pk)
@@ -264,6 +266,8 @@ def answer_edit(*, answer, editor, body):
 @transaction.atomic
 def answer_remove(*, answer, member):
     _require_author(answer, member)
+    if answer.is_held:
+        moderation.withdraw_if_waiting(answer)
     if not _mark_removed(answer):
         return answer  # removed already (a second press): the counters were updated once
     if _is_visible_now(answer):  # a held or hidden answer never counted
@@ -359,6 +363,8 @@ def comment_edit(*, comment, editor, body):
 def comment_remove(*, comment, member):
     """Soft delete: "comment removed" is shown and the replies stay."""
     _require_author(comment, member)
+    if comment.is_held:
+        moderation.withdraw_if_waiting(comment)
     if not _mark_removed(comment):
         return comment  # removed already (a second press): the counters were updated once
     if _is_visible_now(comment):  # a held or hidden comment never counted

@@ -86,6 +86,23 @@ def _item_for(post):
     return ReviewItem.objects.select_for_update().get(pk=item.pk)
 
 
+def withdraw_if_waiting(post):
+    """Before its author deletes `post`: a post still held for approval needs no decision
+    any more, so its review item leaves the queue. Someone possibly at risk, or a post
+    others reported, stays for a moderator. Called before the post's row is touched:
+    review items come before posts in the lock order (discussion.py)."""
+    item = (
+        ReviewItem.objects.select_for_update(of=("self",))
+        .filter(**{post_kind(post): post}, status__in=ReviewItem.OPEN_STATUSES, at_risk=False, report_count=0)
+        .exclude(hold_reason__in=[HoldReason.NONE, HoldReason.CRISIS_WORD])
+        .first()
+    )
+    if item is None:
+        return
+    item.status, item.decided_at = ReviewItem.Status.WITHDRAWN, timezone.now()
+    item.save(update_fields=["status", "decided_at"])
+
+
 def _reopen(item, *, at_risk=False, reason=None):
     item.status = ReviewItem.Status.OPEN if not item.is_open else item.status
     item.at_risk = item.at_risk or at_risk

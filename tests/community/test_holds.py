@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from community.models import HoldReason, Question, ReviewItem, WordListEntry
-from community.services import moderation
+from community.services import discussion, moderation
 from tests.community.discussion_helpers import ask
 from tests.factories import UserFactory
 
@@ -115,3 +115,29 @@ def test_pages_count_only_what_readers_see(moderator):
         moderation.item_keep(item=item, moderator=moderator)
     page = reader.get(question.get_absolute_url()).content.decode()
     assert "1 answer<" in page and "1 comment<" in page
+
+
+def test_a_held_post_its_author_deletes_leaves_the_queue(moderator):
+    """Nothing is left to decide, so moderators do not spend time on it."""
+    newcomer = UserFactory()
+    question = ask_through_the_site(signed_in(UserFactory()), "A question to answer")
+    moderation.item_keep(item=question.review_item, moderator=moderator)
+    answer = discussion.answer_create(author=newcomer, question=question, body="My first answer, waiting.")
+    assert answer.is_held and ReviewItem.objects.get(answer=answer).is_open
+
+    discussion.answer_remove(answer=answer, member=newcomer)
+
+    item = ReviewItem.objects.get(answer=answer)
+    assert item.status == ReviewItem.Status.WITHDRAWN and not item.is_open
+    assert not ReviewItem.objects.open().filter(answer=answer).exists()
+
+
+def test_a_held_post_with_crisis_words_stays_for_a_moderator_after_deletion(moderator):
+    """Someone who may be at risk and then deletes their words still needs a moderator."""
+    WordListEntry.objects.create(kind=WordListEntry.Kind.CRISIS, phrase="no reason to go on")
+    newcomer = UserFactory()
+    question = ask_through_the_site(signed_in(newcomer), "Tired of all this", body="I feel no reason to go on.")
+    assert question.is_held
+    discussion.question_remove(question=question, member=newcomer)
+    item = ReviewItem.objects.get(question=question)
+    assert item.is_open and item.at_risk
