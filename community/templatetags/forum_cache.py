@@ -4,7 +4,7 @@ posts rendered from shared fragments (community/cache.py explains the keys)."""
 from django import template
 from django.utils.html import escape
 
-from community.cache import render_posts
+from community.cache import full_posts, render_posts
 
 register = template.Library()
 SIMPLE = (bool, int, str, type(None))
@@ -39,7 +39,7 @@ def _render_all(context, posts, template_name, var, extra):
 
     tpl = context.template.engine.get_template(template_name)
     parts = []
-    for post in posts:
+    for post in full_posts(list(posts)):  # rows (community/cache.py) are loaded in full here
         with context.push(**{var: post}, **extra):
             parts.append(tpl.render(context))
     return mark_safe("".join(parts))  # noqa: S308 (our own templates, autoescaped)

@@ -13,10 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
+from community.cache import PostSource
 from community.forms.discussion import AnswerForm, CommentForm, QuestionForm
 from community.models import CURATED_TOPICS, Answer, Comment, Follow, Question
 from community.services import discussion
-from community.views.discussion import comment_section, member_only, my_reactions, refuse
+from community.views.discussion import comment_section, comment_source, member_only, refuse
 from community.views.moderation import announce_screening
 
 QUESTIONS_PER_PAGE = 20
@@ -76,25 +77,60 @@ def question_ask(request):
     return render(request, "community/questions/ask.html", {"form": form}, status=status)
 
 
-def answers_for(question, page_number, viewer=None):
-    """Visible answers, the asker's "most helpful" first, then oldest first."""
-    answers = (
-        # Hidden answers stay in place as "removed by a moderator"; others' held ones are left out.
-        Answer.objects.filter(question=question, removed_at__isnull=True)
-        .for_viewer(viewer)
-        .for_display()
-        .annotate(
-            is_accepted=Case(
-                When(pk=question.accepted_answer_id or 0, then=Value(1)), default=Value(0), output_field=IntegerField()
-            )
+def _visible_answers(question, viewer):
+    # Hidden answers stay in place as "removed by a moderator"; others' held ones are left out.
+    return Answer.objects.filter(question=question, removed_at__isnull=True).for_viewer(viewer)
+
+
+def _accepted_first(answers, question):
+    if question.accepted_answer_id is None:
+        # Nothing to put first: a plain order the (question, created_at) index serves, not a
+        # sort of every answer by an expression (the same order, the same 0 for every answer).
+        return answers.annotate(is_accepted=Value(0, output_field=IntegerField())).order_by("created_at", "pk")
+    return answers.annotate(
+        is_accepted=Case(
+            When(pk=question.accepted_answer_id, then=Value(1)), default=Value(0), output_field=IntegerField()
         )
-        .order_by("-is_accepted", "created_at", "pk")
+    ).order_by("-is_accepted", "created_at", "pk")
+
+
+def answer_source(question, viewer):
+    """Answers for the fragment cache: full instances (with their comments) only for misses."""
+
+    def load(rows):
+        answers = list(
+            _accepted_first(_visible_answers(question, viewer), question)
+            .for_display()
+            .filter(pk__in=[row.pk for row in rows])
+        )
+        under = comments_under(answers, viewer)
+        for answer in answers:
+            answer.comment_list = under[answer.pk]
+        return {answer.pk: answer for answer in answers}
+
+    return PostSource("answer", load)
+
+
+def answers_for(question, page_number, viewer=None):
+    """A page of visible answers, the asker's "most helpful" first, then oldest first,
+    as FragmentRows (community/cache.py) with their comments' rows in `comment_list`."""
+    page = Paginator(_accepted_first(_visible_answers(question, viewer), question), ANSWERS_PER_PAGE).get_page(
+        page_number
     )
-    return Paginator(answers, ANSWERS_PER_PAGE).get_page(page_number)
+    answers = answer_source(question, viewer).rows(page.object_list, "is_accepted")
+    grouped = {a.pk: [] for a in answers}
+    if grouped:
+        rows = Comment.objects.filter(answer__in=list(grouped)).for_viewer(viewer).order_by("created_at", "pk")
+        for comment in comment_source(viewer).rows(rows, "answer_id"):
+            grouped[comment.answer_id].append(comment)
+    for answer in answers:
+        answer.comment_list = grouped[answer.pk]
+    page.object_list = answers
+    return page
 
 
 def comments_under(answers, viewer=None):
-    """{answer_id: [comments]} for the answers on this page, in one query."""
+    """{answer_id: [comments]} for these answers, in one query."""
     grouped = {a.pk: [] for a in answers}
     rows = (
         Comment.objects.filter(answer__in=list(grouped)).for_viewer(viewer).for_display().order_by("created_at", "pk")
@@ -112,7 +148,9 @@ def related_questions(question, tag_ids):
         .filter(tags__in=tag_ids)
         .exclude(pk=question.pk)
         .annotate(shared=Count("tags", distinct=True))
-        .order_by("-shared", "-created_at")[:RELATED_LIMIT]
+        .order_by("-shared", "-created_at")
+        # Only what the list shows: on SQLite the GROUP BY then covers three columns, not the texts.
+        .only("pk", "title", "slug")[:RELATED_LIMIT]
     )
 
 
@@ -127,13 +165,14 @@ def question_detail(request, pk, slug=None):
     if not request.user.is_authenticated:
         return visitor_gate(request, question=question)
     answer_page = answers_for(question, request.GET.get("answers"), request.user)
-    answers = list(answer_page.object_list)
-    under = comments_under(answers, request.user)
-    for answer in answers:
-        answer.comment_list = under[answer.pk]
-    under_comments = [c for comments in under.values() for c in comments]
-    section = comment_section(request, question.thread, extra_comments=under_comments)
-    section["reacted"] |= my_reactions(request.user, answers=answers, questions=[question])
+    answers = answer_page.object_list  # FragmentRows: full answers are loaded only for uncached fragments
+    section = comment_section(
+        request,
+        question.thread,
+        extra_comments=[c for a in answers for c in a.comment_list],
+        extra_answers=answers,
+        extra_questions=[question],
+    )
     tags = list(question.tags.all())
     context = {
         **section,

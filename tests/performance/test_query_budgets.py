@@ -22,7 +22,7 @@ BUDGETS = {
     "article_list_visitor": 4,
     "article_list_member": 7,
     "home_visitor": 1,
-    "question_member": 15,
+    "question_member": 14,
     "question_list_member": 6,
     "search_member": 7,
     "notifications_member": 5,
