@@ -60,7 +60,9 @@ def _public_page_changed(thread):
 
 # Lock order for every write that touches several rows: the member's user row (posting
 # and suspending take it first), the review item, then comment, answer, question, thread.
-# Two writers taking the same rows in opposite orders deadlock on PostgreSQL;
+# Two writers taking the same rows in opposite orders deadlock on PostgreSQL; row locks
+# are FOR NO KEY UPDATE, so the KEY SHARE locks of foreign-key checks (run at commit:
+# Django makes them deferred) never wait for them;
 # tests/community/test_discussion_lock_order.py checks every write service against it.
 
 
@@ -130,7 +132,7 @@ def post_moderated(post, status, *, announce=False):
     Returns False when the post already had that status."""
     model = type(post)
     # The post's row first (it comes first in the order): an author's delete now waits for us.
-    row = model.objects.select_for_update().values_list("moderation_status", "removed_at")
+    row = model.objects.select_for_update(no_key=True).values_list("moderation_status", "removed_at")
     old, post.removed_at = row.get(pk=post.pk)
     post.moderation_status = old
     if old == status or not model.objects.filter(pk=post.pk, moderation_status=old).update(moderation_status=status):
@@ -280,7 +282,7 @@ def answer_remove(*, answer, member):
 @transaction.atomic
 def answer_accept(*, answer, member):
     """The asker marks the answer most helpful to them (one per question; marking another moves it)."""
-    question = Question.objects.select_for_update().get(pk=answer.question_id)
+    question = Question.objects.select_for_update(no_key=True).get(pk=answer.question_id)
     if not question.is_by(member):
         raise PermissionDenied(_("Only the person who asked can choose the most helpful answer."))
     if answer.is_removed:

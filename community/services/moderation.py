@@ -345,7 +345,7 @@ def item_delete_spam(*, item, moderator, reason=""):
     _require_moderator(moderator)
     # The author's row first, as posting takes it (posting.one_post_at_a_time): taking the
     # post's rows and then the author's deadlocked with the author posting at that moment.
-    list(User.objects.select_for_update().filter(pk=item.post.author_id).values_list("pk", flat=True))
+    list(User.objects.select_for_update(no_key=True).filter(pk=item.post.author_id).values_list("pk", flat=True))
     item = _locked(item)
     _set_visibility(item.post, "hidden")
     _decide(item, moderator, ReviewItem.Status.SPAM, AuditAction.SPAM, reason=reason)

@@ -72,7 +72,10 @@ def one_post_at_a_time(user):
     The member's row comes first in every write that takes it (see the lock order in
     discussion.py), and a suspension decided while we waited for it is read fresh here."""
     if transaction.get_connection().in_atomic_block:
-        locked = get_user_model().objects.select_for_update().filter(pk=user.pk)
+        # NO KEY UPDATE, not UPDATE: our foreign keys are checked at commit with KEY SHARE
+        # locks, and a plain FOR UPDATE here blocked the member's own reaction from
+        # committing while this post waited for that reaction's row: a deadlock.
+        locked = get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk)
         for fresh in locked.values("suspended_until", "suspension_reason"):
             user.suspended_until, user.suspension_reason = fresh["suspended_until"], fresh["suspension_reason"]
 

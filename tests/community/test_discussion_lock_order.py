@@ -609,6 +609,31 @@ def test_comment_and_answer_on_one_question_at_once_both_commit(first):
 
 
 @postgres_race
+def test_member_hugging_a_comment_while_replying_to_it_both_commit():
+    """Found by load with faults in CI: the hug updates the comment's counts, and at commit
+    its new row's foreign key to the member is checked with a KEY SHARE lock; the reply
+    locks the member's row first and then wants the same comment. A FOR UPDATE on the
+    member's row blocked that check: a deadlock. FOR NO KEY UPDATE does not."""
+    asker, member = UserFactory(), UserFactory()
+    question = Question.objects.select_related("thread").get(pk=ask(asker).pk)
+    top = comment(asker, question.thread, body="Has anyone tried a cold cap?")
+    race(
+        ("hug", lambda: reactions.reaction_toggle(member=member, post=top, kind="hug")),
+        (
+            "reply",
+            lambda: discussion.comment_create(
+                author=member, thread=question.thread, parent=top, body="Yes, it helped a bit.", enforce_limits=True
+            ),
+        ),
+        pause_on=("comment",),
+    )
+
+    top.refresh_from_db()
+    assert top.reply_count == Comment.objects.visible().filter(parent=top).count() == 1
+    assert top.hug_count == 1
+
+
+@postgres_race
 def test_moderator_hiding_a_comment_while_an_answer_is_posted_both_commit():
     """Hiding a comment on a question updates the thread's comment count and the question's
     search document; an answer updates the question, then the thread. A version of
