@@ -370,7 +370,7 @@ def comment_remove(*, comment, member):
     if not _mark_removed(comment):
         return comment  # removed already (a second press): the counters were updated once
     if _is_visible_now(comment):  # a held or hidden comment never counted
-        _count(comment, -1)
+        _count(comment, -1, search=True)  # its words stop finding the question
     _public_page_changed(comment.thread)
     return comment
 

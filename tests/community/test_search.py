@@ -118,3 +118,17 @@ def test_held_and_hidden_answers_neither_find_nor_show(held_and_hidden_answers):
     hits = search("nausea", user=member)
     assert [h.title for h in hits] == ["Nausea on the second cycle"]
     assert "shop" not in hits[0].snippet and "cure" not in hits[0].snippet
+
+
+@postgres_only()
+def test_a_comment_its_author_removes_stops_finding_the_question():
+    """PostgreSQL keeps the question's search document; removing a comment refreshes it."""
+    from community.services.discussion import comment_remove
+
+    question = ask(UserFactory(), title="Scans every three months", body="Is that usual?")
+    author = UserFactory()
+    said = comment(author, question.thread, body="My haematologist prefers a PET scan instead.")
+    member = UserFactory()
+    assert [h.title for h in search("haematologist", user=member)] == ["Scans every three months"]
+    comment_remove(comment=said, member=author)
+    assert search("haematologist", user=member) == []
