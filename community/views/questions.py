@@ -6,7 +6,7 @@ everything. Every response is noindex: member content stays out of search engine
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, IntegerField, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -46,7 +46,10 @@ def question_list(request, tag_slug=None):
     if not request.user.is_authenticated:
         return visitor_gate(request)
     sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "newest"
-    questions = Question.objects.visible().for_display().prefetch_related("tags").order_by(*SORTS[sort])
+    # Tags into a plain list (`tag_list`): prefetching into the manager made taggit build a
+    # filtered queryset per question just to hold the results (about 0.7 ms each).
+    tags = Prefetch("tags", to_attr="tag_list")  # taggit takes no custom queryset here
+    questions = Question.objects.visible().for_display().prefetch_related(tags).order_by(*SORTS[sort])
     if sort == "unanswered":
         questions = questions.filter(answer_count=0)
     tag = get_object_or_404(Tag, slug=tag_slug) if tag_slug else None
@@ -156,7 +159,10 @@ def related_questions(question, tag_ids):
 
 def question_detail(request, pk, slug=None):
     question = get_object_or_404(
-        Question.objects.select_related("author__profile", "thread").prefetch_related("tags"), pk=pk
+        Question.objects.select_related("author__profile", "thread").prefetch_related(
+            Prefetch("tags", to_attr="tag_list")
+        ),
+        pk=pk,
     )
     if (question.is_held and not question.is_by(request.user)) or (
         question.is_hidden_by_moderator and not request.user.is_authenticated
@@ -173,7 +179,7 @@ def question_detail(request, pk, slug=None):
         extra_answers=answers,
         extra_questions=[question],
     )
-    tags = list(question.tags.all())
+    tags = question.tag_list
     context = {
         **section,
         "question": question,
