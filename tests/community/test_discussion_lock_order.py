@@ -27,7 +27,6 @@ KEY SHARE locks at the commit; plain UPDATEs do not conflict with those, only FO
 
 import re
 import threading
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -40,6 +39,7 @@ from community.models import Answer, Comment, Question, ReportReason, ReviewItem
 from community.services import discussion, moderation, reactions
 from community.services.posting import PostingRefused
 from tests.community.discussion_helpers import answer, ask, comment
+from tests.community.pg_race import blocked_by
 from tests.factories import ArticleFactory, UserFactory
 
 # --- the order and the checker --------------------------------------------------------------
@@ -544,18 +544,6 @@ class Writer(threading.Thread):
         return result
 
 
-def _blocked_by(waiter, holder):
-    """True once PostgreSQL reports `waiter` waiting for a lock `holder` has (False if it never does)."""
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline and waiter.is_alive():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT %s = ANY(pg_blocking_pids(%s))", [holder.pid, waiter.pid])
-            if cursor.fetchone()[0]:
-                return True
-        time.sleep(0.02)
-    return False
-
-
 def race(first, second, *, pause_on=ANY_ROW):
     """Run `first` (name, work) until it holds a row of `pause_on`, start `second`, wait until
     `second` queues behind `first`'s lock, let `first` go on; both must commit."""
@@ -566,7 +554,7 @@ def race(first, second, *, pause_on=ANY_ROW):
         assert holder.holding.wait(WAIT), f"the {holder.name} never took a row of {pause_on}"
         assert holder.error is None, f"the {holder.name} failed before taking a row: {holder.error!r}"
         waiter.start()
-        queued = _blocked_by(waiter, holder)
+        queued = blocked_by(waiter, holder, WAIT)
     finally:
         holder.resume.set()
         for writer in (holder, waiter):

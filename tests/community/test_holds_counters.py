@@ -3,7 +3,6 @@ on every path (post, approve, hide, spam, author delete, restore) the counters e
 readers can see, and approval sends once what posting held back."""
 
 import threading
-import time
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -26,6 +25,7 @@ from community.search import search
 from community.services import discussion, moderation
 from community.services.digests import followed_replies
 from tests.community.discussion_helpers import answer, ask, comment
+from tests.community.pg_race import blocked_by
 from tests.conftest import postgres_only
 from tests.factories import UserFactory
 
@@ -292,18 +292,6 @@ class Moderator(threading.Thread):
         return result
 
 
-def blocked_by(waiter, holder):
-    """True once PostgreSQL reports `waiter` waiting for a lock `holder` has."""
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline and waiter.is_alive():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT %s = ANY(pg_blocking_pids(%s))", [holder.pid, waiter.pid])
-            if cursor.fetchone()[0]:
-                return True
-        time.sleep(0.02)
-    return False
-
-
 @postgres_only()
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
@@ -326,7 +314,7 @@ def test_two_moderators_approving_at_once_count_and_notify_once(talk):
         holder.start()
         assert holder.holding.wait(WAIT), "the first moderator never locked the review item"
         waiter.start()
-        queued = blocked_by(waiter, holder)
+        queued = blocked_by(waiter, holder, WAIT)
     finally:
         holder.resume.set()
         holder.join(2 * WAIT)
