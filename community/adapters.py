@@ -4,14 +4,13 @@ and every account e-mail wears the same layout and footer as the site's own."""
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
-from django.conf import settings
 from django.core.mail import EmailMessage
 from django.http import Http404
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 
-from community.emails import build_email
+from community.emails import build_email, footer_context, in_layout, with_footer
 from community.services.accounts import ensure_profile
 
 
@@ -35,25 +34,16 @@ class AccountAdapter(DefaultAccountAdapter):
         from the site. An e-mail without an HTML template (none today; see
         templates/account/, mfa/ and socialaccount/email/) goes as text only."""
         request = context.get("request")
-        context = {
-            **context,
-            "site_name": "Myeloma Forum",
-            "site_url": settings.SITE_URL,
-            "postal_address": settings.FORUM_POSTAL_ADDRESS,
-        }
+        context = footer_context(context)
         subject = " ".join(render_to_string(f"{template_prefix}_subject.txt", context, request).split())
         subject = self.format_email_subject(subject)
-        text = render_to_string(f"{template_prefix}_message.txt", context, request).strip()
-        footer = render_to_string("community/emails/_footer.txt", context).strip()
-        text = f"{text}\n\n-- \n{footer}\n"
+        text = with_footer(render_to_string(f"{template_prefix}_message.txt", context, request), context)
         to = [email] if isinstance(email, str) else list(email)
         try:
             fragment_template = get_template(f"{template_prefix}_message.html")
         except TemplateDoesNotExist:
             return EmailMessage(subject, text, self.get_from_email(), to, headers=headers)
-        # A rendered template is already marked safe, so the layout does not escape it again.
-        fragment = fragment_template.render(context, request)
-        html = render_to_string("community/emails/_layout.html", {**context, "subject": subject, "body": fragment})
+        html = in_layout(subject, fragment_template.render(context, request), context)
         return build_email(subject, text, html, to, headers=headers, from_email=self.get_from_email())
 
 

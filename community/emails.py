@@ -63,7 +63,8 @@ def list_unsubscribe_headers(unsubscribe_url, *, one_click=True):
     return headers
 
 
-def _footer_context(context, unsubscribe_url):
+def footer_context(context, unsubscribe_url=None):
+    """`context` plus what the shared footer and layout show."""
     return {
         **context,
         "postal_address": settings.FORUM_POSTAL_ADDRESS,
@@ -73,15 +74,23 @@ def _footer_context(context, unsubscribe_url):
     }
 
 
+def with_footer(text, context):
+    """The text part with the shared footer (`context` from footer_context)."""
+    return f"{text.strip()}\n\n-- \n{_template('_footer.txt').render(context).strip()}\n"
+
+
+def in_layout(subject, fragment, context):
+    """The HTML part: an already rendered (safe) fragment inside the shared layout."""
+    return _template("_layout.html").render({**context, "subject": subject, "body": fragment})
+
+
 def render_templated_email(template_name, context, *, unsubscribe_url=None):
     """(subject, text, html) for `template_name`, footer included."""
-    context = _footer_context(context, unsubscribe_url)
+    context = footer_context(context, unsubscribe_url)
     subject = " ".join(_template(f"{template_name}_subject.txt").render(context).split())
-    text = _template(f"{template_name}_message.txt").render(context).strip()
-    text = f"{text}\n\n-- \n{_template('_footer.txt').render(context).strip()}\n"
+    text = with_footer(_template(f"{template_name}_message.txt").render(context), context)
     fragment = _template(f"{template_name}_message.html").render(context)
-    html = _template("_layout.html").render({**context, "subject": subject, "body": fragment})
-    return subject, text, html
+    return subject, text, in_layout(subject, fragment, context)
 
 
 def build_templated_email(
