@@ -164,8 +164,6 @@ class FragmentRow:
     full, by `source`, in one batch. Attributes mirror the model's where templates or
     views read them (pk, parent_id, answer_id, reply_list, comment_list, is_accepted)."""
 
-    __slots__ = ("__dict__", "target", "pk", "created_at", "fields", "source")
-
     def __init__(self, source, values, extra_names=()):
         self.source, self.target = source, source.target
         self.pk, self.created_at = values[0], values[_CREATED]
